@@ -1,0 +1,268 @@
+"""The base stream: page walking, response checks, retries and pacing shared by both streams."""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+from urllib.parse import parse_qs, urlsplit
+
+import backoff
+import orjson
+import requests
+from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.pagination import PageNumberPaginator
+from singer_sdk.streams import RESTStream
+from singer_sdk.streams.rest import HTTPRequest, PageContext
+from typing_extensions import override
+
+from tap_sophos_users import __version__
+from tap_sophos_users.auth import RetryPolicy, SophosAuthenticator
+from tap_sophos_users.errors import ApiError, ForbiddenError, MalformedResponseError
+from tap_sophos_users.hosts import HostPolicy
+from tap_sophos_users.ratelimit import RateLimiter
+from tap_sophos_users.report import RunReport
+from tap_sophos_users.retry import wait_generator
+
+if TYPE_CHECKING:
+    from singer_sdk import Tap
+
+#: Sophos's largest page; also the default (fewest requests).
+MAX_PAGE_SIZE = 100
+
+_RETRIABLE_ERRORS: tuple[type[Exception], ...] = (
+    RetriableAPIError,
+    ConnectionResetError,
+    requests.exceptions.Timeout,
+    requests.exceptions.ConnectionError,
+    requests.exceptions.ChunkedEncodingError,
+    requests.exceptions.ContentDecodingError,
+)
+
+
+@dataclass
+class Runtime:
+    """What the streams of one run share: one token, one limiter, one report."""
+
+    auth: SophosAuthenticator
+    limiter: RateLimiter
+    hosts: HostPolicy
+    retry: RetryPolicy
+    report: RunReport
+    api_host: str
+    page_size: int
+    strict: bool
+    tenant_ids: frozenset[str] | None
+    account_name: str | None = None
+
+
+class ReauthenticateError(RetriableAPIError):
+    """A 401 with a token that may have expired: fetch a new one and retry at once."""
+
+    immediate = True
+
+
+class MalformedPageError(RetriableAPIError):
+    """A 200 whose body is not JSON at all; retried, as a proxy may have cut it short."""
+
+
+#: Parsed bodies of the pages in flight, so a page is decoded once, not per consumer.
+_BODIES: weakref.WeakKeyDictionary[requests.Response, dict[str, Any]] = weakref.WeakKeyDictionary()
+
+
+def page_body(response: requests.Response) -> dict[str, Any]:
+    """The decoded body of a response that passed ``validate_response``."""
+    return _BODIES[response]
+
+
+def describe_request(request: requests.PreparedRequest | None, report: RunReport) -> str:
+    """``GET /path page N (tenant <id> "<name>")``: enough to find it, nothing secret."""
+    if request is None:
+        return "request"
+    parts = urlsplit(request.url or "")
+    text = f"{request.method} {parts.path}"
+    page = parse_qs(parts.query).get("page")
+    if page:
+        text += f" page {page[0]}"
+    tenant_id = request.headers.get("X-Tenant-ID")
+    if tenant_id:
+        text += f" ({report.tenant_label(tenant_id)})"
+    return text
+
+
+def one_line(error: BaseException) -> str:
+    """A short reason for an exception; library messages can be long and multi-line."""
+    if isinstance(error, (RetriableAPIError, ApiError)):
+        return str(error)
+    return type(error).__name__
+
+
+class SophosPages(PageNumberPaginator):
+    """Page numbers from 1, stopping on the last page Sophos reports: no request past the end."""
+
+    def __init__(self, page_size: int) -> None:
+        super().__init__(start_value=1)
+        self._page_size = page_size
+
+    @override
+    def has_more(self, response: requests.Response) -> bool:
+        body = page_body(response)
+        pages = body.get("pages")
+        pages = pages if isinstance(pages, dict) else {}
+        current, total = pages.get("current"), pages.get("total")
+        if isinstance(current, int) and isinstance(total, int):
+            return current < total
+        # No pageTotal answer: a short page is the last one.
+        size = pages.get("size")
+        expected = size if isinstance(size, int) and size > 0 else self._page_size
+        return len(body["items"]) >= expected
+
+
+class SophosStream(RESTStream[int]):
+    """Common behaviour of Sophos Central list endpoints."""
+
+    def __init__(self, tap: Tap, *, runtime: Runtime, **kwargs: Any) -> None:
+        self.runtime = runtime
+        super().__init__(tap, **kwargs)
+
+    @override
+    @property
+    def url_base(self) -> str:
+        return self.runtime.api_host
+
+    @override
+    @property
+    def authenticator(self) -> SophosAuthenticator:
+        return self.runtime.auth
+
+    @override
+    @property
+    def user_agent(self) -> str:
+        return f"tap-sophos-users/{__version__}"
+
+    @override
+    @property
+    def http_headers(self) -> dict[str, str]:
+        return {"Accept": "application/json"}
+
+    @override
+    @property
+    def timeout(self) -> int:
+        # requests takes a float; the SDK's annotation is narrower than its use.
+        return self.runtime.retry.timeout  # type: ignore[return-value]
+
+    @override
+    def get_new_paginator(self) -> SophosPages:
+        return SophosPages(self.runtime.page_size)
+
+    @override
+    def get_http_request(self, *, page: PageContext[int]) -> HTTPRequest:
+        request = super().get_http_request(page=page)
+        # pageTotal=true makes Sophos say which page is the last.
+        request.params = {
+            "page": page.next_page_token or 1,
+            "pageSize": self.runtime.page_size,
+            "pageTotal": "true",
+        }
+        return request
+
+    @override
+    def request_decorator(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        retry = self.runtime.retry
+        decorated: Callable[..., Any] = backoff.on_exception(
+            lambda: wait_generator(retry.base_wait),
+            _RETRIABLE_ERRORS,
+            max_tries=retry.max_tries,
+            max_time=retry.max_seconds,
+            jitter=None,  # full jitter is in the wait generator; Retry-After stays exact
+            on_backoff=self.backoff_handler,
+            logger=None,
+        )(self.runtime.limiter.wrap(func))  # every attempt takes a pacing slot
+        return decorated
+
+    @override
+    def backoff_handler(self, details: Any) -> None:
+        error = details.get("exception")
+        response = getattr(error, "response", None)
+        what = describe_request(
+            response.request if response is not None else None, self.runtime.report
+        )
+        reason = f"HTTP {response.status_code}" if response is not None else one_line(error)
+        self.logger.warning(
+            "%s failed (%s, try %d); retrying in %.2f s",
+            what,
+            reason,
+            details["tries"],
+            details["wait"],
+        )
+
+    @override
+    def validate_response(self, response: requests.Response) -> None:
+        status = response.status_code
+        what = describe_request(response.request, self.runtime.report)
+        if status == 401:
+            self._on_unauthorized(response, what)
+        if status == 429 or status >= 500:
+            raise RetriableAPIError(f"{what}: HTTP {status} {response.reason}", response)
+        if status == 403:
+            raise ForbiddenError(f"{what}: HTTP 403 {response.reason}")
+        if status >= 400:
+            raise ApiError(f"{what}: HTTP {status} {response.reason}")
+        if status != 200:
+            raise ApiError(f"{what}: unexpected HTTP {status}")
+        self.runtime.auth.reissued_after_401 = False  # the current token works
+        _BODIES[response] = self._decode(response, what)
+
+    def _on_unauthorized(self, response: requests.Response, what: str) -> None:
+        auth = self.runtime.auth
+        sent = response.request.headers.get("Authorization", "")
+        if auth.access_token and sent != f"Bearer {auth.access_token}":
+            # Another request already replaced the token; just retry with the new one.
+            raise ReauthenticateError(f"{what}: HTTP 401 with a replaced token", response)
+        if auth.reissued_after_401:
+            raise ApiError(
+                f"{what}: HTTP 401 even with a fresh token; the request itself is refused "
+                "(is the tenant id right, and does this credential manage it?)"
+            )
+        self.logger.info("%s: HTTP 401; fetching a new token and retrying once", what)
+        auth.invalidate(after_401=True)
+        raise ReauthenticateError(f"{what}: HTTP 401", response)
+
+    @staticmethod
+    def _decode(response: requests.Response, what: str) -> dict[str, Any]:
+        try:
+            body = orjson.loads(response.content)
+        except orjson.JSONDecodeError:
+            raise MalformedPageError(f"{what}: the response is not JSON", response) from None
+        # A body that parses but has the wrong shape will not improve on retry.
+        if not isinstance(body, dict):
+            raise MalformedResponseError(f"{what}: the response is not a JSON object")
+        if "items" in body and not isinstance(body["items"], list):
+            raise MalformedResponseError(f"{what}: 'items' is not a list")
+        if "pages" in body and not isinstance(body["pages"], dict):
+            raise MalformedResponseError(f"{what}: 'pages' is not an object")
+        return body
+
+    def items_of(self, response: requests.Response) -> list[Any]:
+        """The ``items`` of a list page; its absence is an error, not an empty page."""
+        body = page_body(response)
+        if "items" not in body:
+            what = describe_request(response.request, self.runtime.report)
+            raise MalformedResponseError(f"{what}: the response has no 'items'")
+        items: list[Any] = body["items"]
+        return items
+
+    @override
+    def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
+        return self.items_of(response)
+
+    def get_json(self, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+        """One GET outside the page loop (whoami), with the same checks and retries."""
+        prepared = self.build_prepared_request(
+            method="GET",
+            url=url,
+            headers={**self.http_headers, "User-Agent": self.user_agent, **(headers or {})},
+        )
+        response = self.request_decorator(self._request)(prepared, None)
+        return page_body(response)

@@ -1,0 +1,121 @@
+"""Pure pieces of the transport: host trust, Retry-After, backoff waits, pacing."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+import pytest
+import requests
+
+from tap_sophos_users.errors import UntrustedHostError
+from tap_sophos_users.hosts import HostPolicy
+from tap_sophos_users.ratelimit import RateLimiter
+from tap_sophos_users.retry import MAX_WAIT_SECONDS, retry_after_seconds, wait_generator
+
+
+@pytest.mark.parametrize(
+    ("api_host", "url", "trusted"),
+    [
+        ("https://api.central.sophos.com", "https://api-eu02.central.sophos.com", True),
+        ("https://api.central.sophos.com", "https://api-eu01.dev.central.sophos.com", True),
+        ("https://api.central.sophos.com", "http://api-eu02.central.sophos.com", False),
+        ("https://api.central.sophos.com", "https://evil.example.com", False),
+        ("https://api.central.sophos.com", "https://sophos.com.evil.example", False),
+        ("https://api.central.sophos.com", "https://evilsophos.com", False),
+        ("https://api.central.sophos.com", "https://user:pw@api-eu01.central.sophos.com", False),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:8001", True),
+        ("http://127.0.0.1:8000", "https://127.0.0.1:8443", True),
+        ("http://127.0.0.1:8000", "http://127.0.0.2:8001", False),
+        ("http://127.0.0.1:8000", "http://localhost:8001", False),
+        ("https://proxy.corp.example", "http://proxy.corp.example:81", False),
+        ("http://127.0.0.1:8000", "ftp://127.0.0.1:8001", False),
+        ("http://127.0.0.1:8000", "http://127.0.0.1:notaport", False),
+    ],
+)
+def test_host_policy(api_host: str, url: str, trusted: bool) -> None:
+    assert HostPolicy(api_host).is_trusted(url) is trusted
+
+
+def test_host_check_strips_trailing_slash_and_names_the_tenant() -> None:
+    policy = HostPolicy("https://api.central.sophos.com")
+    assert policy.check("https://api-us03.central.sophos.com/", "t") == (
+        "https://api-us03.central.sophos.com"
+    )
+    with pytest.raises(UntrustedHostError, match="tenant X .*not trusted"):
+        policy.check("https://attacker.example", "tenant X")
+    with pytest.raises(UntrustedHostError, match="no apiHost"):
+        policy.check(None, "tenant X")
+
+
+def _response(retry_after: str | None) -> requests.Response:
+    response = requests.Response()
+    response.status_code = 429
+    if retry_after is not None:
+        response.headers["Retry-After"] = retry_after
+    return response
+
+
+def test_retry_after_forms() -> None:
+    now = datetime(2026, 1, 1, 0, 0, 0, tzinfo=timezone.utc)
+    assert retry_after_seconds(_response("3")) == 3.0
+    assert retry_after_seconds(_response("0.5")) == 0.5
+    assert retry_after_seconds(_response("Thu, 01 Jan 2026 00:00:07 GMT"), now) == 7.0
+    assert retry_after_seconds(_response("Wed, 31 Dec 2025 23:00:00 GMT"), now) == 0.0
+    assert retry_after_seconds(_response("9999")) == MAX_WAIT_SECONDS
+    assert retry_after_seconds(_response("soon")) is None
+    assert retry_after_seconds(_response(None)) is None
+    assert retry_after_seconds(None) is None
+
+
+class _Err(Exception):
+    def __init__(self, response: requests.Response | None = None, immediate: bool = False) -> None:
+        super().__init__("x")
+        self.response = response
+        self.immediate = immediate
+
+
+def test_wait_generator_prefers_retry_after_then_full_jitter() -> None:
+    gen = wait_generator(base=1.0)
+    assert gen.send(None) == 0.0
+    assert gen.send(_Err(_response("2"))) == 2.0
+    waits = [gen.send(_Err()) for _ in range(8)]
+    # Full jitter: each wait within [0, min(60, 2**attempt)], attempts 2..9.
+    for attempt, wait in enumerate(waits, start=2):
+        assert 0.0 <= wait <= min(60.0, 2.0**attempt)
+    assert gen.send(_Err(immediate=True)) == 0.0
+
+
+class FakeClock:
+    def __init__(self) -> None:
+        self.now = 0.0
+        self.slept: list[float] = []
+
+    def clock(self) -> float:
+        return self.now
+
+    def sleep(self, seconds: float) -> None:
+        self.slept.append(seconds)
+        self.now += seconds
+
+
+def test_rate_limiter_never_allows_more_than_n_per_window() -> None:
+    fake = FakeClock()
+    limiter = RateLimiter(10, clock=fake.clock, sleep=fake.sleep)
+    stamps = []
+    for _ in range(35):
+        limiter.acquire()
+        stamps.append(fake.now)
+    assert stamps[:10] == [0.0] * 10  # a burst of 10 is allowed
+    for i in range(10, len(stamps)):
+        assert stamps[i] - stamps[i - 10] > 1.0  # the 11th is always more than 1 s later
+    assert limiter.waited > 0
+
+
+def test_rate_limiter_disabled_and_fractional() -> None:
+    fake = FakeClock()
+    RateLimiter(0, clock=fake.clock, sleep=fake.sleep).acquire()
+    assert fake.slept == []
+    slow = RateLimiter(0.5, clock=fake.clock, sleep=fake.sleep)
+    slow.acquire()
+    slow.acquire()
+    assert fake.slept and fake.slept[0] >= 2.0
