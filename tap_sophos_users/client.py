@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -119,12 +120,22 @@ class SophosPages(PageNumberPaginator):
         return len(body["items"]) >= expected
 
 
+def _not_sdk_unhandled_error(record: logging.LogRecord) -> bool:
+    """Drop the SDK's "An unhandled error occurred while syncing" line.
+
+    The CLI logs the error itself right after (one line for the tap's own errors, a
+    traceback for anything else), so the SDK's line only doubles it.
+    """
+    return not str(record.msg).startswith("An unhandled error occurred while syncing")
+
+
 class SophosStream(RESTStream[int]):
     """Common behaviour of Sophos Central list endpoints."""
 
     def __init__(self, tap: Tap, *, runtime: Runtime, **kwargs: Any) -> None:
         self.runtime = runtime
         super().__init__(tap, **kwargs)
+        self.logger.addFilter(_not_sdk_unhandled_error)
 
     @override
     @property

@@ -52,6 +52,11 @@ class TenantsStream(SophosStream):
         return request
 
     @property
+    def path(self) -> str:  # type: ignore[override]
+        """The listing of this credential's kind (before whoami: whoami itself)."""
+        return self._whoami.listing_path if self._whoami else "/whoami/v1"
+
+    @property
     def _account(self) -> str:
         name = self.runtime.account_name
         return f"Sophos account {name!r}" if name else "Sophos account"

@@ -238,7 +238,3 @@ def main() -> None:
     except ConfigValidationError as exc:  # from --test, which validates outside the CLI guard
         TapSophosUsers.logger.error("Invalid config: %s", "; ".join(exc.errors))
         sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()

@@ -8,7 +8,13 @@ from typing import Any
 import pytest
 
 from tap_sophos_users.errors import StateError
-from tap_sophos_users.known_users import ChangeTracker, Emit, Invalid, stale_partitions, validate_state
+from tap_sophos_users.known_users import (
+    ChangeTracker,
+    Emit,
+    Invalid,
+    stale_partitions,
+    validate_state,
+)
 
 NOW = datetime(2026, 1, 1, tzinfo=timezone.utc)
 

@@ -41,7 +41,7 @@ def test_host_check_strips_trailing_slash_and_names_the_tenant() -> None:
     assert policy.check("https://api-us03.central.sophos.com/", "t") == (
         "https://api-us03.central.sophos.com"
     )
-    with pytest.raises(UntrustedHostError, match="tenant X .*not trusted"):
+    with pytest.raises(UntrustedHostError, match=r"tenant X .*not trusted"):
         policy.check("https://attacker.example", "tenant X")
     with pytest.raises(UntrustedHostError, match="no apiHost"):
         policy.check(None, "tenant X")
@@ -118,4 +118,5 @@ def test_rate_limiter_disabled_and_fractional() -> None:
     slow = RateLimiter(0.5, clock=fake.clock, sleep=fake.sleep)
     slow.acquire()
     slow.acquire()
-    assert fake.slept and fake.slept[0] >= 2.0
+    assert fake.slept
+    assert fake.slept[0] >= 2.0
