@@ -110,7 +110,12 @@ class SophosAuthenticator(OAuthAuthenticator):
         # The last line of defence: the token never leaves for an untrusted host.
         if not self._hosts.is_trusted(request.url or ""):
             raise UntrustedHostError(f"refusing to send credentials to {request.url!r}")
-        return super().authenticate_request(request)
+        if not self.is_token_valid():
+            self.update_access_token()
+        # Only the header: the base class also re-encodes the URL for query-string auth,
+        # which Sophos does not use (twice per request).
+        request.headers["Authorization"] = f"Bearer {self.access_token}"
+        return request
 
     @override
     def update_access_token(self) -> None:

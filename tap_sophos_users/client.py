@@ -6,12 +6,13 @@ import logging
 import weakref
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 from urllib.parse import parse_qs, urlsplit
 
 import backoff
 import orjson
 import requests
+from requests.utils import resolve_proxies
 from singer_sdk.exceptions import RetriableAPIError
 from singer_sdk.pagination import PageNumberPaginator
 from singer_sdk.streams import RESTStream
@@ -99,6 +100,17 @@ def one_line(error: BaseException) -> str:
     return type(error).__name__
 
 
+def _shape_problem(body: Any) -> str | None:
+    """What is wrong with a decoded list or whoami answer, if anything."""
+    if not isinstance(body, dict):
+        return "the response is not a JSON object"
+    if not isinstance(body.get("items", []), list):
+        return "'items' is not a list"
+    if not isinstance(body.get("pages", {}), dict):
+        return "'pages' is not an object"
+    return None
+
+
 class SophosPages(PageNumberPaginator):
     """Page numbers from 1, stopping on the last page Sophos reports: no request past the end."""
 
@@ -120,6 +132,32 @@ class SophosPages(PageNumberPaginator):
         return len(body["items"]) >= expected
 
 
+class ProxyCachingSession(requests.Session):
+    """A session that reads the proxy environment once per host, not on every request.
+
+    ``Session.send`` re-resolves ``HTTPS_PROXY``/``NO_PROXY`` from ``os.environ`` for
+    each request, a tenth of a run's time on a fast network. The environment does not
+    change during a run, so the answer is kept per scheme and host.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._proxies_by_origin: dict[tuple[str, str], dict[str, str]] = {}
+
+    @override
+    def send(self, request: requests.PreparedRequest, **kwargs: Any) -> requests.Response:
+        if "proxies" not in kwargs:
+            parts = urlsplit(request.url or "")
+            origin = (parts.scheme, parts.netloc)
+            proxies = self._proxies_by_origin.get(origin)
+            if proxies is None:
+                proxies = self._proxies_by_origin[origin] = resolve_proxies(
+                    request, dict(self.proxies), self.trust_env
+                )
+            kwargs["proxies"] = proxies
+        return super().send(request, **kwargs)
+
+
 def _not_sdk_unhandled_error(record: logging.LogRecord) -> bool:
     """Drop the SDK's "An unhandled error occurred while syncing" line.
 
@@ -136,6 +174,13 @@ class SophosStream(RESTStream[int]):
         self.runtime = runtime
         super().__init__(tap, **kwargs)
         self.logger.addFilter(_not_sdk_unhandled_error)
+
+    @override
+    @property
+    def requests_session(self) -> requests.Session:
+        if not self._requests_session:
+            self._requests_session = ProxyCachingSession()
+        return self._requests_session
 
     @override
     @property
@@ -163,9 +208,14 @@ class SophosStream(RESTStream[int]):
         # requests takes a float; the SDK's annotation is narrower than its use.
         return self.runtime.retry.timeout  # type: ignore[return-value]
 
+    @property
+    def page_size(self) -> int:
+        """Records per page; the largest page is the fewest requests."""
+        return MAX_PAGE_SIZE
+
     @override
     def get_new_paginator(self) -> SophosPages:
-        return SophosPages(self.runtime.page_size)
+        return SophosPages(self.page_size)
 
     @override
     def get_http_request(self, *, page: PageContext[int]) -> HTTPRequest:
@@ -173,7 +223,7 @@ class SophosStream(RESTStream[int]):
         # pageTotal=true makes Sophos say which page is the last.
         request.params = {
             "page": page.next_page_token or 1,
-            "pageSize": self.runtime.page_size,
+            "pageSize": self.page_size,
             "pageTotal": "true",
         }
         return request
@@ -211,6 +261,10 @@ class SophosStream(RESTStream[int]):
     @override
     def validate_response(self, response: requests.Response) -> None:
         status = response.status_code
+        if status == 200:
+            self.runtime.auth.reissued_after_401 = False  # the current token works
+            _BODIES[response] = self._decode(response)
+            return
         what = describe_request(response.request, self.runtime.report)
         if status == 401:
             self._on_unauthorized(response, what)
@@ -220,10 +274,7 @@ class SophosStream(RESTStream[int]):
             raise ForbiddenError(f"{what}: HTTP 403 {response.reason}")
         if status >= 400:
             raise ApiError(f"{what}: HTTP {status} {response.reason}")
-        if status != 200:
-            raise ApiError(f"{what}: unexpected HTTP {status}")
-        self.runtime.auth.reissued_after_401 = False  # the current token works
-        _BODIES[response] = self._decode(response, what)
+        raise ApiError(f"{what}: unexpected HTTP {status}")
 
     def _on_unauthorized(self, response: requests.Response, what: str) -> None:
         auth = self.runtime.auth
@@ -240,20 +291,18 @@ class SophosStream(RESTStream[int]):
         auth.invalidate(after_401=True)
         raise ReauthenticateError(f"{what}: HTTP 401", response)
 
-    @staticmethod
-    def _decode(response: requests.Response, what: str) -> dict[str, Any]:
+    def _decode(self, response: requests.Response) -> dict[str, Any]:
         try:
             body = orjson.loads(response.content)
         except orjson.JSONDecodeError:
+            what = describe_request(response.request, self.runtime.report)
             raise MalformedPageError(f"{what}: the response is not JSON", response) from None
-        # A body that parses but has the wrong shape will not improve on retry.
-        if not isinstance(body, dict):
-            raise MalformedResponseError(f"{what}: the response is not a JSON object")
-        if "items" in body and not isinstance(body["items"], list):
-            raise MalformedResponseError(f"{what}: 'items' is not a list")
-        if "pages" in body and not isinstance(body["pages"], dict):
-            raise MalformedResponseError(f"{what}: 'pages' is not an object")
-        return body
+        problem = _shape_problem(body)
+        if problem:
+            # A body that parses but has the wrong shape will not improve on retry.
+            what = describe_request(response.request, self.runtime.report)
+            raise MalformedResponseError(f"{what}: {problem}")
+        return cast("dict[str, Any]", body)
 
     def items_of(self, response: requests.Response) -> list[Any]:
         """The ``items`` of a list page; its absence is an error, not an empty page."""

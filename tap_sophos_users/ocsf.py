@@ -68,9 +68,14 @@ def _parse_time(value: Any) -> datetime | None:
     if text is None:
         return None
     try:
-        parsed = isoparse(text)
-    except (ValueError, OverflowError):
-        return None
+        # The C parser takes Sophos's usual form (…T…Z with milliseconds) on Python >= 3.11;
+        # dateutil covers the rest of ISO-8601, and Python 3.10.
+        parsed = datetime.fromisoformat(text)
+    except ValueError:
+        try:
+            parsed = isoparse(text)
+        except (ValueError, OverflowError):
+            return None
     # A value without an offset is UTC by rule 9.
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 

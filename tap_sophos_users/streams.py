@@ -5,12 +5,15 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Iterator
 from datetime import datetime, timezone
+from functools import cached_property
 from typing import Any
 
 import requests
 from singer_sdk.exceptions import RetriableAPIError
+from singer_sdk.helpers._util import utc_now
 from singer_sdk.helpers.conform import TypeConformanceLevel
 from singer_sdk.helpers.types import Context, Record
+from singer_sdk.mapper import SameRecordTransform
 from singer_sdk.streams.rest import HTTPRequest, PageContext
 from typing_extensions import override
 
@@ -25,6 +28,7 @@ from tap_sophos_users.known_users import KNOWN_USERS, ChangeTracker, Emit, stale
 from tap_sophos_users.report import Outcome
 from tap_sophos_users.schemas import TENANT_FIELDS, TENANTS_SCHEMA, users_schema
 from tap_sophos_users.whoami import Whoami, parse_whoami
+from tap_sophos_users.writer import BufferedMsgSpecWriter
 
 #: Errors that end one tenant's listing; anything else is a bug and stops the run.
 _TENANT_ERRORS = (ApiError, RetriableAPIError, requests.RequestException, UntrustedHostError)
@@ -167,6 +171,10 @@ class UsersStream(SophosStream):
         self._last_state_write = time.monotonic()
         self._finalizing = False
 
+    @property
+    def page_size(self) -> int:
+        return self.runtime.page_size  # the page_size setting
+
     @override
     def get_http_request(self, *, page: PageContext[int]) -> HTTPRequest:
         request = super().get_http_request(page=page)
@@ -226,6 +234,36 @@ class UsersStream(SophosStream):
         The SDK's version copies the partition keys (``tenant_id``) into the record and
         syncs child streams; ``users`` has no children, so nothing is left to do.
         """
+
+    @cached_property
+    def _plain_records(self) -> bool:
+        """True when records go out exactly as built: no deselection, map or flattening."""
+        maps = self.stream_maps
+        return (
+            isinstance(self._tap.message_writer, BufferedMsgSpecWriter)
+            and all(self.mask.values())
+            and len(maps) == 1
+            and type(maps[0]) is SameRecordTransform
+            and not maps[0].flattening_enabled
+            and maps[0].stream_alias == self.name
+            and self._stream_version is None
+        )
+
+    @override
+    def _write_record_message(self, record: Record) -> None:
+        """Write a plain record in one step; anything else takes the SDK's path.
+
+        The SDK's path walks every record for property selection and type conformance
+        and builds a message object before encoding it. When nothing is deselected or
+        mapped, that work changes nothing (the OCSF record already has the schema's JSON
+        types), and the bytes written are the same.
+        """
+        writer = self._tap.message_writer
+        if self._plain_records and isinstance(writer, BufferedMsgSpecWriter):
+            writer.write_record(self.name, record, utc_now())
+            self.state_manager.is_flushed = False
+        else:
+            super()._write_record_message(record)
 
     @override
     def _write_state_message(self) -> None:

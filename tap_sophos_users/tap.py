@@ -87,7 +87,7 @@ class TapSophosUsers(Tap):
             "tenant_ids",
             th.ArrayType(th.StringType),
             title="Tenant IDs",
-            description="Only these tenants (default: every tenant the credential sees)",
+            description="Only these tenants (unset or empty: every tenant the credential sees)",
         ),
         th.Property(
             "page_size",
@@ -212,7 +212,7 @@ class TapSophosUsers(Tap):
             api_host=api_host,
             page_size=int(config.get("page_size", MAX_PAGE_SIZE)),
             strict=bool(config.get("ocsf_strict", False)),
-            tenant_ids=frozenset(tenant_ids) if tenant_ids is not None else None,
+            tenant_ids=frozenset(tenant_ids) if tenant_ids else None,  # [] means all
             account_name=config.get("account_name"),
         )
 

@@ -1,58 +1,86 @@
-"""Guards on the private singer-sdk members this tap relies on.
+"""Guards on the private singer-sdk members this tap overrides or calls.
 
-The tap overrides or calls a few private SDK members (see each test). The SDK is pinned
-exactly; if an upgrade changes any of them, these tests fail before behaviour silently
-does. Behaviour itself is covered end to end in tests/integration.
+singer-sdk is pinned exactly. Each private member the tap relies on is fingerprinted
+here: if an SDK upgrade changes one, its test fails and names the override to revisit,
+before behaviour silently drifts. Behaviour itself is tested end to end.
 """
 
 from __future__ import annotations
 
+import hashlib
 import inspect
+from collections.abc import Callable
 from importlib.metadata import version
+from typing import Any
 
+import pytest
 from singer_sdk import Stream, Tap
-from singer_sdk.helpers._state import StateWriter
 from singer_sdk.streams.rest import _HTTPStream
 
 from tap_sophos_users.streams import UsersStream
+from tap_sophos_users.tap import TapSophosUsers
 
-
-def _params(func: object) -> list[str]:
-    return list(inspect.signature(func).parameters)  # type: ignore[arg-type]
+#: SDK member -> (sha256 prefix of its source in 0.54.9, what in this tap depends on it).
+FINGERPRINTS: list[tuple[Callable[..., Any], str, str]] = [
+    (
+        Stream._process_record,
+        "8529b9f3ce2f849d",
+        "UsersStream._process_record: keeps partition keys out of OCSF records",
+    ),
+    (
+        Stream._write_record_message,
+        "292b7bed39883bd9",
+        "UsersStream._write_record_message: the one-step path for plain records",
+    ),
+    (
+        Stream._generate_record_messages,
+        "9b5f9fbcdedb7a1a",
+        "UsersStream._write_record_message: the bytes its one-step path must equal",
+    ),
+    (
+        Stream._write_state_message,
+        "f82ecd8d16986823",
+        "UsersStream._write_state_message: throttled STATE",
+    ),
+    (
+        Stream._sync_records,
+        "8928dc7f50e9bf57",
+        "UsersStream.get_records commits known_users after the SDK wrote the RECORD",
+    ),
+    (
+        Tap._validate_config,
+        "0584b9e347e353fa",
+        "TapSophosUsers._validate_config: secrets kept out of messages",
+    ),
+    (
+        _HTTPStream._request,
+        "be6df60d23d63d96",
+        "SophosStream.get_json: whoami through the checked, retried request",
+    ),
+]
 
 
 def test_sdk_version_is_the_pinned_one() -> None:
     assert version("singer-sdk") == "0.54.9"
 
 
-def test_process_record_contract() -> None:
-    # UsersStream overrides it to keep partition keys out of the OCSF record.
-    assert _params(Stream._process_record) == [
-        "self",
-        "record",
-        "child_context",
-        "partition_context",
-    ]
-    source = inspect.getsource(Stream._sync_records)
-    assert "self._process_record(" in source
-    assert "self._write_record_message(record)" in source
+@pytest.mark.parametrize(
+    ("member", "fingerprint", "dependent"),
+    FINGERPRINTS,
+    ids=lambda v: getattr(v, "__qualname__", ""),
+)
+def test_private_sdk_member_unchanged(
+    member: Callable[..., Any], fingerprint: str, dependent: str
+) -> None:
+    digest = hashlib.sha256(inspect.getsource(member).encode()).hexdigest()[:16]
+    assert digest == fingerprint, f"{member.__qualname__} changed in the SDK; revisit {dependent}"
+
+
+def test_overrides_are_in_place() -> None:
     assert UsersStream._process_record is not Stream._process_record
-
-
-def test_write_state_message_contract() -> None:
-    # UsersStream throttles it; the SDK must still route per-partition writes through it.
-    assert _params(Stream._write_state_message) == ["self"]
-    assert "self._write_state_message()" in inspect.getsource(Stream._sync_records)
-    assert "is_flushed" in inspect.getsource(Stream._write_state_message)
-    assert "write_state" in inspect.getsource(StateWriter)
-
-
-def test_validate_config_contract() -> None:
-    # The tap wraps it to keep secrets out of validation messages.
-    assert _params(Tap._validate_config) == ["self", "raise_errors"]
-
-
-def test_request_contract() -> None:
-    # SophosStream.get_json sends whoami through the same checked, retried call.
-    assert _params(_HTTPStream._request) == ["self", "prepared_request", "context"]
-    assert "self.validate_response(response)" in inspect.getsource(_HTTPStream._request)
+    assert UsersStream._write_record_message is not Stream._write_record_message
+    assert UsersStream._write_state_message is not Stream._write_state_message
+    assert TapSophosUsers._validate_config is not Tap._validate_config
+    # The order the known_users commit relies on: record written, then the generator resumes.
+    source = inspect.getsource(Stream._sync_records)
+    assert source.index("self._write_record_message(record)") < source.index("yield record")
