@@ -7,7 +7,7 @@ MELTANO_VENV := .venv-meltano
 MELTANO_VERSION ?= 4.4.1
 MELTANO := $(MELTANO_VENV)/bin/meltano
 
-.PHONY: install test lint demo bench clean meltano meltano-install
+.PHONY: install test lint demo bench readme clean meltano meltano-install
 
 $(BIN)/tap-sophos-users: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,10 @@ demo: install $(PLUGINS_STAMP)
 
 bench: install
 	$(BIN)/python -m benchmarks
+
+# The README's settings table, from `tap-sophos-users --about --format=markdown`.
+readme: install
+	$(BIN)/python scripts/readme_settings.py
 
 clean:
 	rm -rf $(VENV) $(MELTANO_VENV) .meltano output .pytest_cache .mypy_cache .ruff_cache

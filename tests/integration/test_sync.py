@@ -299,3 +299,17 @@ def test_stream_maps_and_flattening_work_on_the_ocsf_record(sophos_emulator_fact
         assert record["user__uid"] == record["user__account__uid"]
         assert "user" not in record
         assert "user__account" not in record
+
+
+def test_state_is_written_once_per_run_not_per_tenant(sophos_emulator_factory: Any) -> None:
+    # Small-scale twin of the benchmark's figures: minimum requests, STATE bytes ~ final size.
+    dataset = generate_dataset(
+        seed=24, regions=("eu01", "us03"), tenants_per_region=10, users_per_tenant=30
+    )
+    emu = sophos_emulator_factory(dataset)
+    run = run_tap(emu.tap_config())
+    assert run.returncode == 0, run.stderr
+    assert len(emu.requests) == minimum_requests(emu, "partner")
+    final = len(json.dumps(run.state, separators=(",", ":"))) + len('{"type":"STATE","value":}\n')
+    assert run.state_bytes / final <= 1.1
+    assert sum(len(p["known_users"]) for p in run.state["bookmarks"]["users"]["partitions"]) == 600

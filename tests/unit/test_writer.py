@@ -25,7 +25,9 @@ def test_record_shortcut_is_byte_identical(capsysbinary: pytest.CaptureFixture[b
 @pytest.mark.parametrize(
     "message",
     [
-        StateMessage(value={"bookmarks": {"users": {"partitions": [{"context": {"tenant_id": "t"}}]}}}),
+        StateMessage(
+            value={"bookmarks": {"users": {"partitions": [{"context": {"tenant_id": "t"}}]}}}
+        ),
         SchemaMessage(stream="users", schema={"type": "object"}, key_properties=[]),
         RecordMessage(stream="users", record=RECORD, time_extracted=WHEN),
     ],
@@ -36,7 +38,9 @@ def test_messages_are_byte_identical(message: object) -> None:
     assert bytes(ours) == bytes(stock)
 
 
-def test_records_precede_the_state_that_covers_them(capsysbinary: pytest.CaptureFixture[bytes]) -> None:
+def test_records_precede_the_state_that_covers_them(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
     writer = BufferedMsgSpecWriter()
     writer.write_record("users", RECORD, WHEN)
     writer.write_message(StateMessage(value={}))
