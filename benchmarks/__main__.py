@@ -36,24 +36,26 @@ class Run:
     returncode: int
 
 
-def _run(command: list[str], *, capture: bool) -> Run:
-    """Run a command, timing it and reading its own peak RSS from wait4."""
+def _run(command: list[str], *, capture: bool, measure_rss: bool = False) -> Run:
+    """Run a command and time it; with ``measure_rss``, through the peak_rss launcher."""
     env = {k: v for k, v in os.environ.items() if not k.startswith("TAP_SOPHOS_USERS_")}
     env.pop("PYTHONUNBUFFERED", None)
-    with tempfile.TemporaryFile() as out:
+    with tempfile.TemporaryFile() as out, tempfile.NamedTemporaryFile("r") as rss:
+        if measure_rss:  # not for timed runs: the launcher's own start-up would count
+            command = [sys.executable, "-m", "benchmarks.peak_rss", rss.name, *command]
         started = time.perf_counter()
-        process = subprocess.Popen(
+        done = subprocess.run(
             command,
             stdout=out if capture else subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env=env,
+            check=False,
         )
-        _, status, usage = os.wait4(process.pid, 0)
         seconds = time.perf_counter() - started
-        process.returncode = os.waitstatus_to_exitcode(status)
         out.seek(0)
         stdout = out.read() if capture else b""
-    return Run(seconds, stdout, usage.ru_maxrss / 1024, process.returncode)
+        max_rss_mb = int(rss.read() or 0) / 1024
+    return Run(seconds, stdout, max_rss_mb, done.returncode)
 
 
 @contextmanager
@@ -70,10 +72,15 @@ def _files(config: dict[str, Any], state: dict[str, Any] | None = None) -> Itera
 
 
 def run_tap(
-    config: dict[str, Any], state: dict[str, Any] | None = None, *, capture: bool = True
+    config: dict[str, Any],
+    state: dict[str, Any] | None = None,
+    *,
+    capture: bool = True,
+    measure_rss: bool = False,
 ) -> Run:
     with _files(config, state) as args:
-        return _run([sys.executable, "-m", "tap_sophos_users", *args], capture=capture)
+        command = [sys.executable, "-m", "tap_sophos_users", *args]
+        return _run(command, capture=capture, measure_rss=measure_rss)
 
 
 def run_baseline(config: dict[str, Any]) -> Run:
@@ -164,7 +171,7 @@ def state_overhead(rows: list[tuple[str, str, str]], scale: float) -> None:
 def peak_memory(rows: list[tuple[str, str, str]], scale: float) -> None:
     users = int(100_000 * scale)
     with Emulator(_dataset(1, users, seed=3)).start() as emu:
-        run = run_tap({**emu.tap_config(), **UNPACED}, capture=False)
+        run = run_tap({**emu.tap_config(), **UNPACED}, capture=False, measure_rss=True)
         rows.append(
             (
                 f"Peak RSS, {users:,} users in one tenant",

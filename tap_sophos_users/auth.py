@@ -124,15 +124,15 @@ class SophosAuthenticator(OAuthAuthenticator):
         response = self._post_with_retries()
         try:
             body = orjson.loads(response.content)
-            token = body["access_token"]
-            expires_in = body.get("expires_in", self._default_expiration)
-            if not isinstance(token, str) or not token:
-                raise TypeError  # noqa: TRY301 - same handling as a missing key
-        except (orjson.JSONDecodeError, KeyError, TypeError) as exc:
+        except orjson.JSONDecodeError:
+            body = None
+        token = body.get("access_token") if isinstance(body, dict) else None
+        if not isinstance(token, str) or not token:
             raise AuthenticationError(
                 f"Authentication failed: the token endpoint {self.auth_endpoint} answered "
                 f"{response.status_code} without an access token"
-            ) from exc
+            )
+        expires_in = body.get("expires_in", self._default_expiration)
         self.access_token = token
         self.expires_in = int(expires_in) if isinstance(expires_in, (int, float)) else None
         self.last_refreshed = requested_at

@@ -236,18 +236,19 @@ class UsersStream(SophosStream):
         """
 
     @cached_property
-    def _plain_records(self) -> bool:
-        """True when records go out exactly as built: no deselection, map or flattening."""
+    def _one_step_writer(self) -> BufferedMsgSpecWriter | None:
+        """The writer, when records go out exactly as built: no deselection, map or flattening."""
+        writer = self._tap.message_writer
         maps = self.stream_maps
-        return (
-            isinstance(self._tap.message_writer, BufferedMsgSpecWriter)
-            and all(self.mask.values())
+        plain = (
+            all(self.mask.values())
             and len(maps) == 1
             and type(maps[0]) is SameRecordTransform
             and not maps[0].flattening_enabled
             and maps[0].stream_alias == self.name
             and self._stream_version is None
         )
+        return writer if plain and isinstance(writer, BufferedMsgSpecWriter) else None
 
     @override
     def _write_record_message(self, record: Record) -> None:
@@ -258,12 +259,12 @@ class UsersStream(SophosStream):
         mapped, that work changes nothing (the OCSF record already has the schema's JSON
         types), and the bytes written are the same.
         """
-        writer = self._tap.message_writer
-        if self._plain_records and isinstance(writer, BufferedMsgSpecWriter):
-            writer.write_record(self.name, record, utc_now())
-            self.state_manager.is_flushed = False
-        else:
+        writer = self._one_step_writer
+        if writer is None:
             super()._write_record_message(record)
+            return
+        writer.write_record(self.name, record, utc_now())
+        self.state_manager.is_flushed = False
 
     @override
     def _write_state_message(self) -> None:
