@@ -140,6 +140,7 @@ def test_no_secret_or_token_in_any_output_even_at_debug(sophos_emulator_factory:
     tokens = emu.issued_tokens()
     assert tokens, "the emulator issued no token"
     assert "DEBUG" in runs[0].stderr  # debug logging really was on
+    assert "urllib3.connectionpool" in runs[0].stderr  # HTTP debug logging too
     for run in runs:
         output = run.stdout + run.stderr
         assert config["client_secret"] not in output

@@ -247,3 +247,59 @@ def test_untrusted_api_host_is_never_contacted(sophos_emulator_factory: Any) -> 
     assert all(r.tenant_id != victim for r in emu.requests if r.path == USERS_PATH)
     other = list(dataset.tenants)[1]
     assert {r["user"]["org"]["uid"] for r in run.users} == {other}
+
+
+@pytest.mark.parametrize("status", [400, 404])
+def test_permanent_errors_are_not_retried(sophos_emulator_factory: Any, status: int) -> None:
+    dataset = small(tenants=2, users=5)
+    broken = next(iter(dataset.tenants))
+    emu = sophos_emulator_factory(
+        dataset,
+        faults=Faults(error_every=1, error_status=status, path_prefix=USERS_PATH, tenant_id=broken),
+    )
+    run = run_tap(emu.tap_config())
+    assert run.returncode == 1
+    assert [r.status for r in emu.requests if r.tenant_id == broken] == [status]
+    line = next(line for line in run.stderr.splitlines() if "failed:" in line and broken in line)
+    assert f"GET {USERS_PATH} page 1" in line
+    assert f"HTTP {status}" in line
+
+
+def test_timeouts_are_retried_then_the_tenant_fails(sophos_emulator_factory: Any) -> None:
+    dataset = small(tenants=2, users=5)
+    slow = next(iter(dataset.tenants))
+    emu = sophos_emulator_factory(
+        dataset, faults=Faults(latency=1.0, path_prefix=USERS_PATH, tenant_id=slow)
+    )
+    run = run_tap({**emu.tap_config(), "request_timeout": 0.2, "max_retries": 2})
+    assert run.returncode == 1
+    assert run.stderr.count("ReadTimeout, try") == 2  # 1 try + 2 retries, each wait logged
+    assert "ReadTimeout" in next(line for line in run.stderr.splitlines() if "failed:" in line)
+    assert {r["user"]["org"]["uid"] for r in run.users} == set(dataset.tenants) - {slow}
+
+
+def test_connection_errors_are_retried_then_the_tenant_fails(sophos_emulator_factory: Any) -> None:
+    dataset = small(tenants=2, users=5)
+    emu = sophos_emulator_factory(dataset)
+    unreachable = next(iter(dataset.tenants))
+    emu.set_api_host(unreachable, "http://127.0.0.1:9")  # trusted host name, nothing listening
+    run = run_tap({**emu.tap_config(), "max_retries": 2})
+    assert run.returncode == 1
+    assert run.stderr.count("ConnectionError, try") == 2
+    assert {r["user"]["org"]["uid"] for r in run.users} == set(dataset.tenants) - {unreachable}
+
+
+def test_a_user_without_a_name_is_skipped_with_its_id_only(sophos_emulator_factory: Any) -> None:
+    dataset = small(tenants=2, users=3)
+    tenant = next(iter(dataset.tenants))
+    nameless = {"id": "nameless-1", "tenant": {"id": tenant}, "email": "secret@example.com"}
+    emu = sophos_emulator_factory(dataset)
+    emu.add_user(tenant, nameless)
+    run = run_tap(emu.tap_config())
+    assert run.returncode == 0, run.stderr
+    warning = next(line for line in run.stderr.splitlines() if "nameless-1" in line)
+    assert "missing name" in warning
+    assert "secret@example.com" not in run.stderr
+    assert "nameless-1" not in run.user_ids
+    assert known_users(run.state, tenant)["nameless-1"] == ""  # warned once, not every run
+    assert "skipped invalid 1" in run.stderr

@@ -315,3 +315,67 @@ def test_strict_records_validate_against_ocsf(
 def test_default_records_are_not_ocsf_valid(ocsf_validator: Draft202012Validator) -> None:
     # Guards the validator itself: the compatibility mode's float time and null groups fail.
     assert list(ocsf_validator.iter_errors(_map(SEED_NAMED)))
+
+
+VECTOR_INPUTS: list[dict[str, Any]] = [
+    SEED_NAMED,
+    SEED_WINDOWS,
+    SEED_GROUPS,
+    {
+        "id": "x5",
+        "name": "CORP\\svc",
+        "email": "",
+        "tenant": {"id": T},
+        "updatedAt": "2024-01-01T00:00:00Z",
+    },
+    {
+        "id": "x6",
+        "name": "jane",
+        "firstName": "Jane",
+        "tenant": {"id": T},
+        "createdAt": "2024-01-01T00:00:00Z",
+    },
+    {"id": "x6c", "name": "nobody", "firstName": "", "lastName": "", "tenant": {"id": T}},
+    {
+        "id": "g1",
+        "name": "Grp User",
+        "email": "",
+        "groups": {
+            "items": [{"id": None, "name": "no-id"}, {"id": "G-A", "displayName": "Disp A"}]
+        },
+        "tenant": {"id": ""},
+        "updatedAt": "not-a-date",
+        "createdAt": "2023-06-16T15:00:56Z",
+    },
+    {"id": "g2", "name": "G", "groups": {"items": [{"id": None, "name": "x"}]}},
+    {
+        "id": "x11",
+        "name": "DOMAIN\\user",
+        "firstName": "John",
+        "tenant": {"id": T},
+        "createdAt": "2023-01-01T00:00:00.000Z",
+    },
+    {
+        "id": "x12",
+        "name": "DOMAIN\\user",
+        "email": "user@example.com",
+        "createdAt": "2023-01-01T00:00:00.000Z",
+    },
+    {"id": "x13", "name": "n", "updatedAt": "2023-06-16T15:00:56.870+02:00"},
+    {"id": "x15", "name": "n"},
+]
+
+
+@pytest.mark.parametrize("user", VECTOR_INPUTS, ids=lambda u: u["id"])
+def test_every_vector_in_strict_mode(
+    user: dict[str, Any], ocsf_validator: Draft202012Validator
+) -> None:
+    """Strict = default with time in integer ms and no null groups; and OCSF-valid."""
+    default, strict = _map(user), _map(user, strict=True)
+    assert list(ocsf_validator.iter_errors(strict)) == []
+    assert strict["time"] == round(default["time"] * 1000)
+    expected = json.loads(json.dumps(default))
+    expected["time"] = strict["time"]
+    if expected["user"]["groups"] is None:
+        del expected["user"]["groups"]
+    assert strict == expected

@@ -11,6 +11,7 @@ from tap_sophos_users.errors import UntrustedHostError
 from tap_sophos_users.hosts import HostPolicy
 from tap_sophos_users.ratelimit import RateLimiter
 from tap_sophos_users.retry import MAX_WAIT_SECONDS, retry_after_seconds, wait_generator
+from tap_sophos_users.tap import TapSophosUsers
 
 
 @pytest.mark.parametrize(
@@ -120,3 +121,10 @@ def test_rate_limiter_disabled_and_fractional() -> None:
     slow.acquire()
     assert fake.slept
     assert fake.slept[0] >= 2.0
+
+
+def test_tls_verification_is_on_for_every_session() -> None:
+    tap = TapSophosUsers(config={"client_id": "i", "client_secret": "s"}, validate_config=False)
+    sessions = [stream.requests_session for stream in tap.streams.values()]
+    sessions.append(tap.streams["users"].authenticator._session)
+    assert all(session.verify is True for session in sessions)
