@@ -49,9 +49,8 @@ class TenantsStream(SophosStream):
 
     @override
     def get_http_request(self, *, page: PageContext[int]) -> HTTPRequest:
-        request = super().get_http_request(page=page)
+        request = super().get_http_request(page=page)  # url_base + path: the listing
         whoami = self._require_whoami()
-        request.url = self.url_base + whoami.listing_path
         request.headers[whoami.identity_header] = whoami.id
         return request
 
