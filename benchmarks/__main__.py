@@ -197,7 +197,7 @@ def default_pacing(rows: list[tuple[str, str, str]]) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--repeats", type=int, default=3, help="throughput runs per side (>= 3)")
+    parser.add_argument("--repeats", type=int, default=5, help="throughput runs per side (>= 3)")
     parser.add_argument("--scale", type=float, default=1.0, help="shrink data sets (smoke runs)")
     args = parser.parse_args()
     rows: list[tuple[str, str, str]] = []

@@ -28,7 +28,7 @@ from tap_sophos_users.known_users import KNOWN_USERS, ChangeTracker, Emit, stale
 from tap_sophos_users.report import Outcome
 from tap_sophos_users.schemas import TENANT_FIELDS, TENANTS_SCHEMA, users_schema
 from tap_sophos_users.whoami import Whoami, parse_whoami
-from tap_sophos_users.writer import BufferedMsgSpecWriter
+from tap_sophos_users.writer import BufferedSingerWriter
 
 #: Errors that end one tenant's listing; anything else is a bug and stops the run.
 _TENANT_ERRORS = (ApiError, RetriableAPIError, requests.RequestException, UntrustedHostError)
@@ -235,7 +235,7 @@ class UsersStream(SophosStream):
         """
 
     @cached_property
-    def _one_step_writer(self) -> BufferedMsgSpecWriter | None:
+    def _one_step_writer(self) -> BufferedSingerWriter | None:
         """The writer, when records go out exactly as built: no deselection, map or flattening."""
         writer = self._tap.message_writer
         maps = self.stream_maps
@@ -247,7 +247,7 @@ class UsersStream(SophosStream):
             and maps[0].stream_alias == self.name
             and self._stream_version is None
         )
-        return writer if plain and isinstance(writer, BufferedMsgSpecWriter) else None
+        return writer if plain and isinstance(writer, BufferedSingerWriter) else None
 
     @override
     def _write_record_message(self, record: Record) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import sys
 from typing import Any, ClassVar
 from urllib.parse import urlsplit
@@ -24,7 +25,7 @@ from tap_sophos_users.known_users import validate_state
 from tap_sophos_users.ratelimit import RateLimiter
 from tap_sophos_users.report import RunReport
 from tap_sophos_users.streams import TenantsStream, UsersStream
-from tap_sophos_users.writer import BufferedMsgSpecWriter
+from tap_sophos_users.writer import BufferedSingerWriter
 
 DEFAULT_API_HOST = "https://api.central.sophos.com"
 DEFAULT_TOKEN_URL = "https://id.sophos.com/api/v2/oauth2/token"  # noqa: S105 - a URL
@@ -36,7 +37,7 @@ class TapSophosUsers(Tap):
     """Sophos Central directory users as OCSF 1.6.0 User Inventory Info (5003) records."""
 
     name = "tap-sophos-users"
-    message_writer_class = BufferedMsgSpecWriter
+    message_writer_class = BufferedSingerWriter
     capabilities: ClassVar[list[CapabilitiesEnum]] = [
         TapCapabilities.CATALOG,
         TapCapabilities.STATE,
@@ -238,3 +239,7 @@ def main() -> None:
     except ConfigValidationError as exc:  # from --test, which validates outside the CLI guard
         TapSophosUsers.logger.error("Invalid config: %s", "; ".join(exc.errors))
         sys.exit(1)
+    finally:
+        # Everything is written. Spare the interpreter's final garbage collection over every
+        # object of the run (about 80 ms after 50,000 users); memory is freed as usual.
+        gc.freeze()
