@@ -36,7 +36,7 @@ class _RetryableTokenAnswer(Exception):
 class RetryPolicy:
     """How hard to try before giving up on one request."""
 
-    max_tries: int = 8
+    max_tries: int = 9  # the first try and 8 retries
     max_seconds: float = 300.0
     timeout: float = 60.0
     base_wait: float = 1.0

@@ -79,7 +79,7 @@ def page_body(response: requests.Response) -> dict[str, Any]:
 
 
 def describe_request(request: requests.PreparedRequest | None, report: RunReport) -> str:
-    """``GET /path page N (tenant <id> "<name>")``: enough to find it, nothing secret."""
+    """``GET /path page N (tenant <id> (<name>))``: enough to find it, nothing secret."""
     if request is None:
         return "request"
     parts = urlsplit(request.url or "")
@@ -121,8 +121,7 @@ class SophosPages(PageNumberPaginator):
     @override
     def has_more(self, response: requests.Response) -> bool:
         body = page_body(response)
-        pages = body.get("pages")
-        pages = pages if isinstance(pages, dict) else {}
+        pages = body.get("pages") or {}  # validate_response checked it is an object
         current, total = pages.get("current"), pages.get("total")
         if isinstance(current, int) and isinstance(total, int):
             return current < total
@@ -246,9 +245,9 @@ class SophosStream(RESTStream[int]):
     def backoff_handler(self, details: Any) -> None:
         error = details.get("exception")
         response = getattr(error, "response", None)
-        what = describe_request(
-            response.request if response is not None else None, self.runtime.report
-        )
+        # requests' own errors (timeouts, connection errors) carry the request too.
+        request = response.request if response is not None else getattr(error, "request", None)
+        what = describe_request(request, self.runtime.report)
         reason = f"HTTP {response.status_code}" if response is not None else one_line(error)
         self.logger.warning(
             "%s failed (%s, try %d); retrying in %.2f s",
@@ -317,12 +316,10 @@ class SophosStream(RESTStream[int]):
     def parse_response(self, response: requests.Response) -> Iterable[dict[str, Any]]:
         return self.items_of(response)
 
-    def get_json(self, url: str, headers: dict[str, str] | None = None) -> dict[str, Any]:
+    def get_json(self, url: str) -> dict[str, Any]:
         """One GET outside the page loop (whoami), with the same checks and retries."""
         prepared = self.build_prepared_request(
-            method="GET",
-            url=url,
-            headers={**self.http_headers, "User-Agent": self.user_agent, **(headers or {})},
+            method="GET", url=url, headers={**self.http_headers, "User-Agent": self.user_agent}
         )
         response = self.request_decorator(self._request)(prepared, None)
         return page_body(response)
