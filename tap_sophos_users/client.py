@@ -30,6 +30,8 @@ from tap_sophos_users.retry import wait_generator
 if TYPE_CHECKING:
     from singer_sdk import Tap
 
+USER_AGENT = f"tap-sophos-users/{__version__}"
+
 #: Sophos's largest page; also the default (fewest requests).
 MAX_PAGE_SIZE = 100
 
@@ -194,7 +196,7 @@ class SophosStream(RESTStream[int]):
     @override
     @property
     def user_agent(self) -> str:
-        return f"tap-sophos-users/{__version__}"
+        return USER_AGENT
 
     @override
     @property

@@ -18,7 +18,7 @@ from singer_sdk.helpers.capabilities import (
 from typing_extensions import override
 
 from tap_sophos_users.auth import RetryPolicy, SophosAuthenticator
-from tap_sophos_users.client import MAX_PAGE_SIZE, Runtime
+from tap_sophos_users.client import MAX_PAGE_SIZE, USER_AGENT, Runtime
 from tap_sophos_users.errors import ConfigError, SophosTapError
 from tap_sophos_users.hosts import HostPolicy, normalize_host_url
 from tap_sophos_users.known_users import validate_state
@@ -201,7 +201,7 @@ class TapSophosUsers(Tap):
             hosts=hosts,
             limiter=limiter,
             retry=retry,
-            user_agent=f"{self.name}/{self.plugin_version}",
+            user_agent=USER_AGENT,
         )
         tenant_ids = config.get("tenant_ids")
         return Runtime(
