@@ -171,6 +171,8 @@ class SophosAuthenticator(OAuthAuthenticator):
             self.auth_endpoint,
             data=self.oauth_request_body,
             timeout=self._retry.timeout,
+            # A 307/308 would replay the body, client secret included, to wherever it points.
+            allow_redirects=False,
         )
         if response.status_code in _RETRY_STATUSES:
             raise _RetryableTokenAnswer(response)

@@ -171,6 +171,9 @@ def _not_sdk_unhandled_error(record: logging.LogRecord) -> bool:
 class SophosStream(RESTStream[int]):
     """Common behaviour of Sophos Central list endpoints."""
 
+    #: Sophos does not redirect; a redirect must not carry the bearer token anywhere.
+    allow_redirects = False
+
     def __init__(self, tap: Tap, *, runtime: Runtime, **kwargs: Any) -> None:
         self.runtime = runtime
         super().__init__(tap, **kwargs)

@@ -123,8 +123,9 @@ def test_rate_limiter_disabled_and_fractional() -> None:
     assert fake.slept[0] >= 2.0
 
 
-def test_tls_verification_is_on_for_every_session() -> None:
+def test_tls_verification_on_and_no_redirects_for_every_stream() -> None:
     tap = TapSophosUsers(config={"client_id": "i", "client_secret": "s"}, validate_config=False)
     sessions = [stream.requests_session for stream in tap.streams.values()]
     sessions.append(tap.streams["users"].authenticator._session)
     assert all(session.verify is True for session in sessions)
+    assert all(stream.allow_redirects is False for stream in tap.streams.values())
