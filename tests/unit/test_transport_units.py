@@ -102,13 +102,21 @@ class FakeClock:
 def test_rate_limiter_never_allows_more_than_n_per_window() -> None:
     fake = FakeClock()
     limiter = RateLimiter(10, clock=fake.clock, sleep=fake.sleep)
-    stamps = []
+    sent, answered = [], []
+
+    def request() -> None:  # each answer takes 30 ms
+        sent.append(fake.now)
+        fake.now += 0.03
+        answered.append(fake.now)
+
+    paced = limiter.wrap(request)
     for _ in range(35):
-        limiter.acquire()
-        stamps.append(fake.now)
-    assert stamps[:10] == [0.0] * 10  # a burst of 10 is allowed
-    for i in range(10, len(stamps)):
-        assert stamps[i] - stamps[i - 10] > 1.0  # the 11th is always more than 1 s later
+        paced()
+    assert sent[:2] == [0.0, 0.03]  # no wait while the window has room
+    for i in range(10, len(sent)):
+        # The 11th request leaves a full window after the 1st was answered, so however late
+        # the server counts request i-10, it cannot see 11 requests in one second.
+        assert sent[i] >= answered[i - 10] + 1.0
     assert limiter.waited > 0
 
 
