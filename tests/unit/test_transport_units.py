@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
 
+from tap_sophos_users.auth import RetryPolicy, SophosAuthenticator
 from tap_sophos_users.errors import UntrustedHostError
 from tap_sophos_users.hosts import HostPolicy
 from tap_sophos_users.ratelimit import RateLimiter
@@ -137,3 +138,43 @@ def test_tls_verification_on_and_no_redirects_for_every_stream() -> None:
     sessions.append(tap.streams["users"].authenticator._session)
     assert all(session.verify is True for session in sessions)
     assert all(stream.allow_redirects is False for stream in tap.streams.values())
+
+
+def _authenticator() -> SophosAuthenticator:
+    return SophosAuthenticator(
+        client_id="id",
+        client_secret="secret",
+        auth_endpoint="https://id.sophos.com/api/v2/oauth2/token",
+        hosts=HostPolicy("https://api.central.sophos.com"),
+        limiter=RateLimiter(0),
+        retry=RetryPolicy(),
+        user_agent="test",
+    )
+
+
+@pytest.mark.parametrize(
+    ("lifetime", "age", "valid"),
+    [
+        (3600, 3400, True),  # margin: 120 s at most
+        (3600, 3490, False),
+        (100, 85, True),  # margin: a tenth of the lifetime
+        (100, 95, False),
+        (1, 0.5, True),
+        (1, 0.95, False),
+    ],
+)
+def test_token_is_refreshed_before_it_expires(lifetime: int, age: float, valid: bool) -> None:
+    auth = _authenticator()
+    auth.access_token = "token"
+    auth.expires_in = lifetime
+    auth.last_refreshed = datetime.now(timezone.utc) - timedelta(seconds=age)
+    assert auth.is_token_valid() is valid
+
+
+def test_invalidated_token_is_not_valid() -> None:
+    auth = _authenticator()
+    auth.access_token, auth.expires_in = "token", 3600
+    auth.last_refreshed = datetime.now(timezone.utc)
+    auth.invalidate(after_401=True)
+    assert auth.is_token_valid() is False
+    assert auth.reissued_after_401 is True
