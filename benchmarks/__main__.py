@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import math
 import os
 import statistics
 import subprocess
@@ -22,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from tap_sophos_users.emulator import Emulator, generate_dataset
+from tap_sophos_users.emulator import Emulator, generate_dataset, minimum_requests
 
 UNPACED = {"max_requests_per_second": 100000}
 REGIONS = ("eu01", "us03", "eu02", "au01")
@@ -96,12 +95,6 @@ def final_state(stdout: bytes) -> dict[str, Any]:
     return json.loads(state_lines(stdout)[-1])["value"]  # type: ignore[no-any-return]
 
 
-def minimum_requests(emu: Emulator) -> int:
-    tenants = list(emu.dataset.tenants.values())
-    pages = sum(max(1, math.ceil(len(t.users) / 100)) for t in tenants)
-    return 2 + max(1, math.ceil(len(tenants) / 100)) + pages
-
-
 def _dataset(tenants: int, users: int, seed: int) -> Any:
     regions = REGIONS[: min(len(REGIONS), tenants)]
     return generate_dataset(
@@ -133,7 +126,7 @@ def throughput(rows: list[tuple[str, str, str]], repeats: int, scale: float) -> 
         )
         emu.clear_requests()
         first = run_tap(config)  # captured: its state feeds the rerun
-        made, minimum = len(emu.requests), minimum_requests(emu)
+        made, minimum = len(emu.requests), minimum_requests(emu.dataset)
         rows.append(
             (
                 "Requests made vs minimum "

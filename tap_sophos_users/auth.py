@@ -139,13 +139,6 @@ class SophosAuthenticator(OAuthAuthenticator):
         self.tokens_issued += 1
 
     def _post_with_retries(self) -> requests.Response:
-        def give_up_message(details: Any) -> None:
-            logger.warning(
-                "Token request failed after %d tries in %.1f s",
-                details["tries"],
-                details["elapsed"],
-            )
-
         post = backoff.on_exception(
             lambda: wait_generator(self._retry.base_wait),
             (_RetryableTokenAnswer, requests.ConnectionError, requests.Timeout),
@@ -153,7 +146,7 @@ class SophosAuthenticator(OAuthAuthenticator):
             max_time=self._retry.max_seconds,
             jitter=None,
             on_backoff=_log_token_backoff,
-            on_giveup=give_up_message,
+            on_giveup=_log_token_giveup,
             logger=None,
         )(self._limiter.wrap(self._post_once))
         try:
@@ -193,6 +186,12 @@ def _log_token_backoff(details: Any) -> None:
         reason,
         details["wait"],
         details["tries"],
+    )
+
+
+def _log_token_giveup(details: Any) -> None:
+    logger.warning(
+        "Token request failed after %d tries in %.1f s", details["tries"], details["elapsed"]
     )
 
 

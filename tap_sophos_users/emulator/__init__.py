@@ -16,7 +16,7 @@ from tap_sophos_users.emulator.data import (
 )
 from tap_sophos_users.emulator.emulator import Emulator
 from tap_sophos_users.emulator.faults import Faults
-from tap_sophos_users.emulator.requestlog import LoggedRequest
+from tap_sophos_users.emulator.requestlog import LoggedRequest, minimum_requests
 
 __all__ = [
     "CLIENT_IDS",
@@ -31,4 +31,5 @@ __all__ = [
     "LoggedRequest",
     "Tenant",
     "generate_dataset",
+    "minimum_requests",
 ]

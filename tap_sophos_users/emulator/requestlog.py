@@ -2,9 +2,29 @@
 
 from __future__ import annotations
 
+import math
 import threading
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from tap_sophos_users.emulator.data import CredentialKind, Dataset
+
+#: Sophos's largest page, the one a minimal client asks for.
+MAX_PAGE_SIZE = 100
+
+
+def minimum_requests(dataset: Dataset, kind: CredentialKind | None = None) -> int:
+    """The fewest requests that read every visible user (reference §8).
+
+    1 token + 1 whoami + the tenant listing's pages (none for a tenant credential)
+    + one request per page of users, and one for an empty tenant.
+    """
+    credential = dataset.credentials[kind] if kind else dataset.default_credential
+    tenants = [dataset.tenants[t] for t in credential.tenant_ids if t in dataset.tenants]
+    listing = 0 if credential.kind == "tenant" else max(1, math.ceil(len(tenants) / MAX_PAGE_SIZE))
+    pages = sum(max(1, math.ceil(len(t.users) / MAX_PAGE_SIZE)) for t in tenants)
+    return 2 + listing + pages
 
 
 @dataclass(frozen=True)

@@ -31,6 +31,16 @@ def bearer(token: str, **headers: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}", **headers}
 
 
+def partner_tenants(emu: Emulator, token: str, **params: Any) -> requests.Response:
+    """GET the partner tenant listing as the default (partner) credential."""
+    return requests.get(
+        emu.global_url + "/partner/v1/tenants",
+        params=params,
+        headers=bearer(token, **{"X-Partner-ID": emu.dataset.default_credential.id}),
+        timeout=5,
+    )
+
+
 def users_page(
     emu: Emulator, token: str, tenant_id: str, region: str | None = None, **params: Any
 ) -> requests.Response:

@@ -17,6 +17,7 @@ from tap_sophos_users.emulator import (
     generate_dataset,
 )
 from tests.emulator.helpers import all_users, get_token
+from tests.unit.test_ocsf_vectors import SEED_NAMED, VECTOR_INPUTS
 
 
 def _walk(value: Any) -> list[Any]:
@@ -128,26 +129,10 @@ def test_loaded_dataset_is_served(tmp_path: Path, sophos_emulator_factory) -> No
     )
 
 
+# The connector page's named user and a mapping-doc vector, plus a user with no id at all.
 SEED_USERS = [
-    {
-        "id": "00000000-0000-0000-0000-000000000001",
-        "name": "Jane Doe",
-        "firstName": "Jane",
-        "lastName": "Doe",
-        "email": "jane.doe@example.com",
-        "exchangeLogin": "",
-        "groups": {"total": 0, "itemsCount": 0, "items": []},
-        "tenant": {"id": "00000000-0000-0000-0000-000000000010"},
-        "source": {"type": "custom"},
-        "createdAt": "2023-06-16T15:00:56.473Z",
-        "updatedAt": "2023-06-16T15:00:56.870Z",
-    },
-    {
-        "id": "x12",
-        "name": "DOMAIN\\user",
-        "email": "user@example.com",
-        "createdAt": "2023-01-01T00:00:00.000Z",
-    },
+    SEED_NAMED,
+    next(u for u in VECTOR_INPUTS if u["id"] == "x12"),
     {"name": "no id at all"},
 ]
 

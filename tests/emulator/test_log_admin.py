@@ -5,8 +5,14 @@ from __future__ import annotations
 import pytest
 import requests
 
-from tap_sophos_users.emulator import Emulator, Faults, LoggedRequest, generate_dataset
-from tests.emulator.helpers import USERS, all_users, bearer, get_token, users_page
+from tap_sophos_users.emulator import (
+    Emulator,
+    Faults,
+    LoggedRequest,
+    generate_dataset,
+    minimum_requests,
+)
+from tests.emulator.helpers import USERS, all_users, bearer, get_token, partner_tenants, users_page
 
 
 def test_log_records_each_request(sophos_emulator: Emulator) -> None:
@@ -48,16 +54,10 @@ def test_minimum_request_count(sophos_emulator_factory) -> None:
     ds = generate_dataset(regions=("eu01",), tenants_per_region=5, users_per_tenant=counts)
     emu: Emulator = sophos_emulator_factory(ds)
     token = get_token(emu)
-    listing = requests.get(
-        emu.global_url + "/partner/v1/tenants",
-        params={"page": 1, "pageSize": 100, "pageTotal": "true"},
-        headers=bearer(token, **{"X-Partner-ID": ds.default_credential.id}),
-        timeout=5,
-    ).json()
+    listing = partner_tenants(emu, token, page=1, pageSize=100, pageTotal="true").json()
     for tenant in listing["items"]:
         all_users(emu, token, tenant["id"])
-    minimum = 1 + 1 + sum(max(1, -(-c // 100)) for c in counts)  # no whoami in this walk
-    assert len(emu.requests) == minimum
+    assert len(emu.requests) == minimum_requests(ds) - 1  # this walk skips whoami
     assert sum(r.path == USERS for r in emu.requests) == 1 + 1 + 1 + 2 + 3
 
 

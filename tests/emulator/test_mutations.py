@@ -8,7 +8,7 @@ import pytest
 import requests
 
 from tap_sophos_users.emulator import Emulator
-from tests.emulator.helpers import all_users, bearer, get_token, users_page
+from tests.emulator.helpers import all_users, bearer, get_token, partner_tenants, users_page
 
 
 def _tenant(emu: Emulator, index: int = 0) -> str:
@@ -85,12 +85,7 @@ def test_remove_tenant(sophos_emulator: Emulator) -> None:
     assert users_page(emu, token, tid).status_code == 200
     region_url = emu.region_urls[emu.dataset.tenants[tid].region]
     emu.remove_tenant(tid)
-    listing = requests.get(
-        emu.global_url + "/partner/v1/tenants",
-        params={"pageTotal": "true"},
-        headers=bearer(token, **{"X-Partner-ID": emu.dataset.default_credential.id}),
-        timeout=5,
-    ).json()
+    listing = partner_tenants(emu, token, pageTotal="true").json()
     assert tid not in [t["id"] for t in listing["items"]]
     assert listing["pages"]["items"] == 3
     resp = requests.get(

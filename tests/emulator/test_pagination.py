@@ -6,7 +6,7 @@ import pytest
 import requests
 
 from tap_sophos_users.emulator import Emulator, generate_dataset
-from tests.emulator.helpers import all_users, bearer, get_token, users_page
+from tests.emulator.helpers import all_users, bearer, get_token, partner_tenants, users_page
 
 COUNTS = [0, 1, 100, 101, 250]
 
@@ -94,13 +94,7 @@ def test_bad_paging_is_400(emu: Emulator, params: dict[str, object]) -> None:
     resp = users_page(emu, token, tenant_id, **params)
     assert resp.status_code == 400
     assert resp.json()["error"] == "BadRequest"
-    listing = requests.get(
-        emu.global_url + "/partner/v1/tenants",
-        params=params,
-        headers=bearer(token, **{"X-Partner-ID": emu.dataset.default_credential.id}),
-        timeout=5,
-    )
-    assert listing.status_code == 400
+    assert partner_tenants(emu, token, **params).status_code == 400
 
 
 @pytest.mark.parametrize("kind", ["partner", "organization"])
@@ -128,10 +122,5 @@ def test_tenant_listing_pagination(emu: Emulator, kind: str) -> None:
 
 def test_tenant_listing_fields(emu: Emulator) -> None:
     token = get_token(emu)
-    body = requests.get(
-        emu.global_url + "/partner/v1/tenants",
-        params={"fields": "name,apiHost"},
-        headers=bearer(token, **{"X-Partner-ID": emu.dataset.default_credential.id}),
-        timeout=5,
-    ).json()
+    body = partner_tenants(emu, token, fields="name,apiHost").json()
     assert all(set(t) == {"id", "name", "apiHost"} for t in body["items"])

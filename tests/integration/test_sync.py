@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import math
 from collections import Counter
 from datetime import datetime, timezone
 from typing import Any
@@ -12,7 +11,7 @@ import pytest
 from jsonschema import Draft202012Validator
 from ocsf_json_schema import OcsfJsonSchemaEmbedded, get_ocsf_schema
 
-from tap_sophos_users.emulator import Dataset, generate_dataset
+from tap_sophos_users.emulator import Dataset, generate_dataset, minimum_requests
 from tap_sophos_users.ocsf import to_ocsf
 from tests.tapctl import known_users, run_tap
 from tests.unit.test_ocsf_vectors import SEED_GROUPS, SEED_NAMED, SEED_OUTPUT, SEED_WINDOWS, TEN
@@ -22,15 +21,6 @@ USERS_PATH = "/common/v1/directory/users"
 
 def users_requests(emu: Any) -> list[Any]:
     return [r for r in emu.requests if r.path == USERS_PATH]
-
-
-def minimum_requests(emu: Any, kind: str) -> int:
-    """1 token + 1 whoami + listing pages + sum(max(1, ceil(users/100))) (reference §8)."""
-    tenants = list(emu.dataset.tenants.values())
-    if kind == "tenant":
-        tenants = tenants[:1]
-    listing = 0 if kind == "tenant" else max(1, math.ceil(len(tenants) / 100))
-    return 2 + listing + sum(max(1, math.ceil(len(t.users) / 100)) for t in tenants)
 
 
 def expected_uids(tenants: Any) -> set[str]:
@@ -61,7 +51,7 @@ def test_each_credential_kind_reads_its_tenants(sophos_emulator_factory: Any, ki
     assert {t["id"] for t in run.records("tenants")} == {t.id for t in visible}
     assert set(run.user_ids) == expected_uids(visible)
     assert len(run.user_ids) == len(set(run.user_ids))
-    assert len(emu.requests) == minimum_requests(emu, kind)
+    assert len(emu.requests) == minimum_requests(dataset, kind)
     assert f"{kind} credential" in run.stderr
 
 
@@ -309,7 +299,7 @@ def test_state_is_written_once_per_run_not_per_tenant(sophos_emulator_factory: A
     emu = sophos_emulator_factory(dataset)
     run = run_tap(emu.tap_config())
     assert run.returncode == 0, run.stderr
-    assert len(emu.requests) == minimum_requests(emu, "partner")
+    assert len(emu.requests) == minimum_requests(dataset)
     final = len(json.dumps(run.state, separators=(",", ":"))) + len('{"type":"STATE","value":}\n')
     assert run.state_bytes / final <= 1.1
     assert sum(len(p["known_users"]) for p in run.state["bookmarks"]["users"]["partitions"]) == 600
