@@ -177,14 +177,9 @@ class SophosStream(RESTStream[int]):
     def __init__(self, tap: Tap, *, runtime: Runtime, **kwargs: Any) -> None:
         self.runtime = runtime
         super().__init__(tap, **kwargs)
+        # The SDK creates a plain session in __init__; replace it before any request.
+        self._requests_session = ProxyCachingSession()
         self.logger.addFilter(_not_sdk_unhandled_error)
-
-    @override
-    @property
-    def requests_session(self) -> requests.Session:
-        if not self._requests_session:
-            self._requests_session = ProxyCachingSession()
-        return self._requests_session
 
     @override
     @property

@@ -6,8 +6,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 import requests
+from requests.adapters import BaseAdapter
 
+from tap_sophos_users import client
 from tap_sophos_users.auth import RetryPolicy, SophosAuthenticator
+from tap_sophos_users.client import ProxyCachingSession
 from tap_sophos_users.errors import UntrustedHostError
 from tap_sophos_users.hosts import HostPolicy
 from tap_sophos_users.ratelimit import RateLimiter
@@ -138,6 +141,53 @@ def test_tls_verification_on_and_no_redirects_for_every_stream() -> None:
     sessions.append(tap.streams["users"].authenticator._session)
     assert all(session.verify is True for session in sessions)
     assert all(stream.allow_redirects is False for stream in tap.streams.values())
+
+
+def test_every_stream_sends_through_the_proxy_caching_session() -> None:
+    # The SDK builds its own session in RESTStream.__init__; ours must replace it.
+    tap = TapSophosUsers(config={"client_id": "i", "client_secret": "s"}, validate_config=False)
+    assert all(
+        type(stream.requests_session) is ProxyCachingSession for stream in tap.streams.values()
+    )
+
+
+class _RecordingAdapter(BaseAdapter):
+    def __init__(self) -> None:
+        super().__init__()
+        self.proxies: list[dict[str, str]] = []
+
+    def send(self, request: requests.PreparedRequest, **kwargs: object) -> requests.Response:
+        self.proxies.append(kwargs["proxies"])  # type: ignore[arg-type]
+        response = requests.Response()
+        response.status_code, response.request = 200, request
+        return response
+
+    def close(self) -> None:
+        pass
+
+
+def test_proxy_environment_is_read_once_per_origin(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.corp.example:3128")
+    monkeypatch.setenv("NO_PROXY", "api-us03.central.sophos.com")
+    resolved: list[str] = []
+
+    def counting_resolve(request: requests.PreparedRequest, *args: object) -> dict[str, str]:
+        resolved.append(request.url or "")
+        return requests.utils.resolve_proxies(request, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(client, "resolve_proxies", counting_resolve)
+    session, adapter = ProxyCachingSession(), _RecordingAdapter()
+    session.mount("https://", adapter)
+    urls = [
+        f"https://api-eu02.central.sophos.com/common/v1/directory/users?page={p}" for p in (1, 2, 3)
+    ]
+    urls.append("https://api-us03.central.sophos.com/common/v1/directory/users")
+    for url in urls:  # as the SDK sends: a prepared request straight to send()
+        session.send(session.prepare_request(requests.Request("GET", url)))
+    assert len(resolved) == 2  # one per host, not one per request
+    assert adapter.proxies[0]["https"] == "http://proxy.corp.example:3128"
+    assert adapter.proxies[2] is adapter.proxies[0]
+    assert "https" not in adapter.proxies[3]  # NO_PROXY still honoured per host
 
 
 def _authenticator() -> SophosAuthenticator:
