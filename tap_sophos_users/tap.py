@@ -25,7 +25,7 @@ from tap_sophos_users.known_users import validate_state
 from tap_sophos_users.ratelimit import RateLimiter
 from tap_sophos_users.report import RunReport
 from tap_sophos_users.streams import TenantsStream, UsersStream
-from tap_sophos_users.writer import BufferedSingerWriter
+from tap_sophos_users.writer import BufferedSingerWriter, EncodedStateWriter
 
 DEFAULT_API_HOST = "https://api.central.sophos.com"
 DEFAULT_TOKEN_URL = "https://id.sophos.com/api/v2/oauth2/token"  # noqa: S105 - a URL
@@ -146,6 +146,12 @@ class TapSophosUsers(Tap):
             ),
         ),
     ).to_dict()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if isinstance(self.message_writer, BufferedSingerWriter):
+            # A private SDK member (fingerprinted in tests/unit/test_sdk_contract.py).
+            self._state_writer = EncodedStateWriter(self.message_writer)
 
     @override
     def _validate_config(self, *, raise_errors: bool = True) -> list[str]:

@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any
 
 import orjson
+from singer_sdk.helpers._state import StateWriter
+from singer_sdk.helpers.types import TapState
 from singer_sdk.singerlib import RecordMessage, StateMessage
 from singer_sdk.singerlib.encoding.base import GenericSingerWriter
 from singer_sdk.singerlib.encoding.simple import Message
@@ -60,8 +62,36 @@ class BufferedSingerWriter(GenericSingerWriter[bytes, Message]):
         """Write a RECORD message without building the message object first."""
         sys.stdout.buffer.write(self._record_line(stream, record, time_extracted, None))
 
+    def write_state_line(self, line: bytes) -> None:
+        """Write an encoded STATE line and flush: everything before it reaches the target."""
+        sys.stdout.buffer.write(line)
+        sys.stdout.flush()
+
     @override
     def write_message(self, message: Message) -> None:
-        sys.stdout.buffer.write(self.format_message(message))
         if isinstance(message, StateMessage):
-            sys.stdout.flush()
+            self.write_state_line(self.format_message(message))
+        else:
+            sys.stdout.buffer.write(self.format_message(message))
+
+
+class EncodedStateWriter(StateWriter):
+    """Skips a repeated STATE by comparing encoded lines, not by keeping a deep copy.
+
+    The SDK's ``StateWriter`` keeps ``copy.deepcopy(state)`` to spot repeats. With a
+    50,000-entry ``known_users`` map that copy costs several times the encoding and
+    holds a second copy of the state in memory. The line has to be encoded anyway, it
+    is immutable, and equal lines are equal STATE messages.
+    """
+
+    def __init__(self, message_writer: BufferedSingerWriter) -> None:
+        super().__init__(message_writer)
+        self._writer = message_writer
+        self._last_line: bytes | None = None
+
+    @override
+    def write_state(self, state: TapState) -> None:
+        line = self._writer.format_message(StateMessage(value=state))
+        if line != self._last_line:
+            self._writer.write_state_line(line)
+            self._last_line = line

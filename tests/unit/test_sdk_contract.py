@@ -15,10 +15,12 @@ from typing import Any
 
 import pytest
 from singer_sdk import Stream, Tap
+from singer_sdk.helpers._state import StateWriter
 from singer_sdk.streams.rest import _HTTPStream
 
 from tap_sophos_users.streams import UsersStream
 from tap_sophos_users.tap import TapSophosUsers
+from tap_sophos_users.writer import EncodedStateWriter
 
 #: SDK member -> (sha256 prefix of its source in 0.54.9, what in this tap depends on it).
 FINGERPRINTS: list[tuple[Callable[..., Any], str, str]] = [
@@ -57,6 +59,21 @@ FINGERPRINTS: list[tuple[Callable[..., Any], str, str]] = [
         "be6df60d23d63d96",
         "SophosStream.get_json: whoami through the checked, retried request",
     ),
+    (
+        _HTTPStream.__init__,
+        "c21d5967f654aea6",
+        "SophosStream.__init__ replaces the session it creates with a ProxyCachingSession",
+    ),
+    (
+        Tap.__init__,
+        "ba24f58616a2c174",
+        "TapSophosUsers.__init__ replaces the _state_writer it creates",
+    ),
+    (
+        StateWriter.write_state,
+        "40a241228848eb2c",
+        "EncodedStateWriter.write_state: the same skip-repeats contract, without a deep copy",
+    ),
 ]
 
 
@@ -81,6 +98,7 @@ def test_overrides_are_in_place() -> None:
     assert UsersStream._write_record_message is not Stream._write_record_message
     assert UsersStream._write_state_message is not Stream._write_state_message
     assert TapSophosUsers._validate_config is not Tap._validate_config
+    assert EncodedStateWriter.write_state is not StateWriter.write_state
     # The order the known_users commit relies on: record written, then the generator resumes.
     source = inspect.getsource(Stream._sync_records)
     assert source.index("self._write_record_message(record)") < source.index("yield record")

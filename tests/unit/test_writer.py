@@ -1,7 +1,8 @@
-"""The message writer's shortcuts must write exactly what the SDK's writer writes."""
+"""The message writers' shortcuts must write exactly what the SDK's writers write."""
 
 from __future__ import annotations
 
+import copy
 import json
 from datetime import datetime, timezone
 
@@ -9,10 +10,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from singer_sdk.contrib.msgspec import MsgSpecWriter
+from singer_sdk.helpers.types import TapState
 from singer_sdk.singerlib import RecordMessage, SchemaMessage, StateMessage
 
 from tap_sophos_users.ocsf import to_ocsf
-from tap_sophos_users.writer import BufferedSingerWriter
+from tap_sophos_users.tap import TapSophosUsers
+from tap_sophos_users.writer import BufferedSingerWriter, EncodedStateWriter
 from tests.unit.test_ocsf_vectors import VECTOR_INPUTS
 
 RECORD = {"time": 1686927656.87, "user": {"uid": "ü\\x", "groups": None, "g": [{"a": 1}]}}
@@ -38,8 +41,8 @@ def test_record_shortcut_is_byte_identical(capsysbinary: pytest.CaptureFixture[b
     ],
 )
 def test_messages_are_byte_identical(message: object) -> None:
-    ours = BufferedSingerWriter().format_message(message)  # type: ignore[arg-type]
-    stock = MsgSpecWriter().format_message(message)  # type: ignore[arg-type]
+    ours = BufferedSingerWriter().format_message(message)
+    stock = MsgSpecWriter().format_message(message)
     assert bytes(ours) == bytes(stock)
 
 
@@ -85,3 +88,27 @@ def test_ocsf_records_are_byte_identical_to_the_sdk_writer(user: dict[str, objec
         message = RecordMessage(stream="users", record=record, time_extracted=WHEN)
         ours = bytes(BufferedSingerWriter().format_message(message))
         assert ours == bytes(MsgSpecWriter().format_message(message))
+
+
+def test_state_writer_skips_repeats_and_sees_in_place_changes(
+    capsysbinary: pytest.CaptureFixture[bytes],
+) -> None:
+    state: TapState = {"bookmarks": {"users": {"partitions": [{"known_users": {}}]}}}
+    writer = EncodedStateWriter(BufferedSingerWriter())
+    writer.write_state(state)
+    writer.write_state(state)
+    # The SDK mutates the state it passes in place; a repeat check must still see it.
+    state["bookmarks"]["users"]["partitions"][0]["known_users"]["u1"] = "2026-12-04T00:00:00Z"
+    writer.write_state(state)
+    writer.write_state(copy.deepcopy(state))
+    lines = capsysbinary.readouterr().out.splitlines(keepends=True)
+    assert len(lines) == 2
+    assert lines[1] == bytes(MsgSpecWriter().format_message(StateMessage(value=state)))
+    assert json.loads(lines[0])["value"]["bookmarks"]["users"]["partitions"][0] == {
+        "known_users": {}
+    }
+
+
+def test_tap_writes_state_through_the_encoded_state_writer() -> None:
+    tap = TapSophosUsers(config={"client_id": "i", "client_secret": "s"}, validate_config=False)
+    assert type(tap.state_writer) is EncodedStateWriter
