@@ -364,22 +364,19 @@ class SophosApp:
         if cred.kind != kind or identity != cred.id:
             return _api_error(403, f"{header} is not this credential's {kind} id")
         key = ("tenants", cred.client_id, tuple(sorted(req.query.items())))
-        cached = self._cache.get(key)
-        if cached is not None:
-            return Response(200, cached)
+        return self._cached_page(key, lambda: self._tenants_page(req, cred))
+
+    def _tenants_page(self, req: Request, cred: Credential) -> bytes:
         paging = parse_paging(req.query)
         fields = parse_fields(req.query, TENANT_FIELDS)
-        with self.lock:
-            visible = set(cred.tenant_ids)
-            listed = [
-                {**t.fields, "apiHost": self.api_host(t)}
-                for t in self.dataset.tenants.values()
-                if t.id in visible
-            ]
-            items, pages = page_of(listed, paging)
-            body = orjson.dumps({"items": [project(t, fields) for t in items], "pages": pages})
-            self._store(key, body)
-        return Response(200, body)
+        visible = set(cred.tenant_ids)
+        listed = [
+            {**t.fields, "apiHost": self.api_host(t)}
+            for t in self.dataset.tenants.values()
+            if t.id in visible
+        ]
+        items, pages = page_of(listed, paging)
+        return orjson.dumps({"items": [project(t, fields) for t in items], "pages": pages})
 
     # -- regional route ---------------------------------------------------------------
 
@@ -396,29 +393,32 @@ class SophosApp:
             return _api_error(403, "Access to the requested tenant is denied.")
         params = tuple(sorted(req.query.items()))
         key = ("users", tenant_id, params)
-        cached = self._cache.get(key)
-        if cached is not None:
-            return Response(200, cached)
+        return self._cached_page(key, lambda: self._users_page(req, tenant, params))
+
+    def _users_page(self, req: Request, tenant: Tenant, params: tuple[Any, ...]) -> bytes:
         paging = parse_paging(req.query)
         fields = parse_fields(req.query, USER_FIELDS)
-        with self.lock:
-            select_key = (
-                tenant_id,
-                tuple(p for p in params if p[0] not in {"page", "pageSize", "pageTotal", "fields"}),
-            )
-            selected = self._selections.get(select_key)
-            if selected is None:
-                selected = select_users(tenant.users, req.query)
-                self._selections[select_key] = selected
-            items, pages = page_of(selected, paging)
-            body = orjson.dumps({"items": [project(u, fields) for u in items], "pages": pages})
-            self._store(key, body)
-        return Response(200, body)
+        select_key = (
+            tenant.id,
+            tuple(p for p in params if p[0] not in {"page", "pageSize", "pageTotal", "fields"}),
+        )
+        selected = self._selections.get(select_key)
+        if selected is None:
+            selected = select_users(tenant.users, req.query)
+            self._selections[select_key] = selected
+        items, pages = page_of(selected, paging)
+        return orjson.dumps({"items": [project(u, fields) for u in items], "pages": pages})
 
-    def _store(self, key: tuple[Any, ...], body: bytes) -> None:
-        if len(self._cache) >= _CACHE_LIMIT:
-            self._cache.clear()
-        self._cache[key] = body
+    def _cached_page(self, key: tuple[Any, ...], build: Callable[[], bytes]) -> Response:
+        """A listing page from the cache, or built under the lock and cached."""
+        body = self._cache.get(key)
+        if body is None:
+            with self.lock:
+                body = build()
+                if len(self._cache) >= _CACHE_LIMIT:
+                    self._cache.clear()
+                self._cache[key] = body
+        return Response(200, body)
 
     # -- mutations --------------------------------------------------------------------
 
